@@ -340,4 +340,3 @@ func overrideMessage(op string, violations []string) string {
 	}
 	return validationMessage(violations)
 }
-
