@@ -21,6 +21,8 @@ const (
 	DefaultRootAccessKeyID = "AKIAIOSFODNN7EXAMPLE"
 	DefaultRootSecretKey   = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	DefaultUpdateDelay     = 3 * time.Second
+	DefaultClusterPortMin  = 4751
+	DefaultClusterPortMax  = 4850
 )
 
 // Config is everything the emulator needs to run.
@@ -41,6 +43,16 @@ type Config struct {
 	UpdateDelay time.Duration
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level
+	// Kubernetes runs a real kube-apiserver for every cluster; without it clusters
+	// turn ACTIVE at once and serve no Kubernetes API (AWS-side-only use).
+	Kubernetes bool
+	// ClusterPortMin..ClusterPortMax are the ports cluster API servers take; 0 = any free port.
+	ClusterPortMin, ClusterPortMax int
+	// ClusterBindAddress is where cluster API servers listen.
+	ClusterBindAddress string
+	// KubeCommand starts a cluster process (the eksemu binary + "cluster-apiserver");
+	// main sets it from os.Executable.
+	KubeCommand []string `json:"-"`
 
 	// Now and Random are injected in tests; Load sets the production ones.
 	Now    func() time.Time `json:"-"`
@@ -53,7 +65,9 @@ func Default() Config {
 		Listen: DefaultListen, DataDir: DefaultDataDir, AccountID: DefaultAccountID,
 		RootAccessKeyID: DefaultRootAccessKeyID, RootSecretAccessKey: DefaultRootSecretKey,
 		UpdateDelay: DefaultUpdateDelay, LogLevel: slog.LevelInfo,
-		Now: time.Now, Random: awsid.CryptoSource(),
+		Kubernetes: true, ClusterPortMin: DefaultClusterPortMin, ClusterPortMax: DefaultClusterPortMax,
+		ClusterBindAddress: "127.0.0.1",
+		Now:                time.Now, Random: awsid.CryptoSource(),
 	}
 }
 
@@ -80,14 +94,26 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	str(&level, "log-level", "EKSEMU_LOG_LEVEL", "debug, info, warn or error")
 	delay := c.UpdateDelay.String()
 	str(&delay, "update-delay", "EKSEMU_UPDATE_DELAY", "how long cluster updates stay InProgress")
-	if v := getenv("EKSEMU_IN_MEMORY"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("EKSEMU_IN_MEMORY: %q is not a boolean", v)
+	str(&c.ClusterBindAddress, "cluster-bind-address", "EKSEMU_CLUSTER_BIND_ADDRESS", "address cluster API servers listen on")
+	ports := fmt.Sprintf("%d-%d", c.ClusterPortMin, c.ClusterPortMax)
+	str(&ports, "cluster-ports", "EKSEMU_CLUSTER_PORTS", "port range of cluster API servers (\"0\" for any free port)")
+	boolean := func(p *bool, name, env, usage string) error {
+		if v := getenv(env); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a boolean", env, v)
+			}
+			*p = b
 		}
-		c.InMemory = b
+		fs.BoolVar(p, name, *p, usage+" (env "+env+")")
+		return nil
 	}
-	fs.BoolVar(&c.InMemory, "in-memory", c.InMemory, "keep no files (env EKSEMU_IN_MEMORY)")
+	if err := boolean(&c.InMemory, "in-memory", "EKSEMU_IN_MEMORY", "keep no files"); err != nil {
+		return Config{}, err
+	}
+	if err := boolean(&c.Kubernetes, "kubernetes", "EKSEMU_KUBERNETES", "serve a real Kubernetes API for every ACTIVE cluster"); err != nil {
+		return Config{}, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, ErrHelp{Usage: usage(fs)}
@@ -102,6 +128,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("update-delay: %q is not a non-negative duration", delay)
 	}
 	c.UpdateDelay = d
+	if c.ClusterPortMin, c.ClusterPortMax, err = parsePorts(ports); err != nil {
+		return Config{}, err
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return Config{}, fmt.Errorf("log-level: %w", err)
 	}
@@ -120,6 +149,19 @@ func (c Config) Validate() error {
 		return errors.New("listen must not be empty")
 	}
 	return nil
+}
+
+func parsePorts(s string) (lo, hi int, err error) {
+	if s == "0" || s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("cluster-ports: %q is not a port range like 4751-4850", s)
+	}
+	return lo, hi, nil
 }
 
 // ErrHelp carries the usage text when -h/--help is given.

@@ -1,24 +1,32 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+
 	"github.com/eksemu/eksemu/authn"
+	"github.com/eksemu/eksemu/authz"
 	"github.com/eksemu/eksemu/awsid"
 	"github.com/eksemu/eksemu/config"
 	"github.com/eksemu/eksemu/emulator/eksapi"
 	"github.com/eksemu/eksemu/emulator/iamapi"
+	"github.com/eksemu/eksemu/emulator/kube"
 	"github.com/eksemu/eksemu/emulator/stsapi"
 	"github.com/eksemu/eksemu/sigv4"
 	"github.com/eksemu/eksemu/store"
@@ -32,6 +40,9 @@ type Server struct {
 	eks    http.Handler
 	sts    http.Handler
 	iam    http.Handler
+
+	kube    *kube.Supervisor // nil without Kubernetes
+	tempDir string           // cluster files of an in-memory emulator
 
 	mu   sync.Mutex
 	http *http.Server
@@ -64,9 +75,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	auth := authn.NewAWS(db, cfg.Now)
 	s := &Server{cfg: cfg, logger: logger, db: db}
-	eks, err := eksapi.New(eksapi.Deps{DB: db, Auth: auth, IDs: ids, Logger: logger, UpdateDelay: cfg.UpdateDelay, Lifecycle: instantClusters{db: db, logger: logger}})
+	var lifecycle eksapi.Lifecycle = instantClusters{db: db, logger: logger}
+	if cfg.Kubernetes {
+		if err := s.newKube(auth); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		lifecycle = s.kube
+	}
+	eks, err := eksapi.New(eksapi.Deps{DB: db, Auth: auth, IDs: ids, Logger: logger, UpdateDelay: cfg.UpdateDelay, Lifecycle: lifecycle})
 	if err != nil {
-		_ = db.Close()
+		_ = s.closeStore()
 		return nil, err
 	}
 	s.eks = eks
@@ -74,6 +93,64 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	s.iam = iamapi.New(iamapi.Deps{DB: db, Auth: auth, IDs: ids, Logger: logger})
 	return s, nil
 }
+
+// newKube builds the cluster supervisor and the webhooks it serves.
+func (s *Server) newKube(auth *authn.AWS) error {
+	if len(s.cfg.KubeCommand) == 0 {
+		return errors.New("emulator: Kubernetes needs Config.KubeCommand (the eksemu binary and \"cluster-apiserver\")")
+	}
+	dir := filepath.Join(s.cfg.DataDir, "clusters")
+	if s.cfg.InMemory {
+		tmp, err := os.MkdirTemp("", "eksemu-clusters-")
+		if err != nil {
+			return err
+		}
+		s.tempDir, dir = tmp, tmp
+	}
+	hooks := &webhooks{authz: authz.New(s.db, s.logger)}
+	sup, err := kube.New(kube.Config{
+		DB: s.db, Logger: s.logger, ClustersDir: dir, Command: s.cfg.KubeCommand,
+		BindAddress: s.cfg.ClusterBindAddress, PortMin: s.cfg.ClusterPortMin, PortMax: s.cfg.ClusterPortMax,
+		Webhooks: hooks, Now: s.cfg.Now,
+	})
+	if err != nil {
+		return err
+	}
+	s.kube = sup
+	hooks.authn = authn.NewKube(authn.NewTokenVerifier(auth, s.cfg.Now, ownHosts(s.cfg.Listen)...), s.db, sup, s.logger)
+	return nil
+}
+
+// ownHosts are the host[:port] forms under which clients reach eksemu's STS
+// (AWS_ENDPOINT_URL_STS), accepted in tokens besides the real STS hosts.
+func ownHosts(listen string) []string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil
+	}
+	hosts := []string{listen, net.JoinHostPort("localhost", port), net.JoinHostPort("127.0.0.1", port)}
+	if host != "" && host != "0.0.0.0" {
+		hosts = append(hosts, net.JoinHostPort(host, port))
+	}
+	return hosts
+}
+
+// webhooks joins authentication and authorization for the clusters' API servers.
+type webhooks struct {
+	authn *authn.Kube
+	authz *authz.Authorizer
+}
+
+func (w *webhooks) ReviewToken(ctx context.Context, c store.Cluster, token string) (authenticationv1.UserInfo, bool) {
+	return w.authn.ReviewToken(ctx, c, token)
+}
+
+func (w *webhooks) ReviewAccess(ctx context.Context, c store.Cluster, spec authorizationv1.SubjectAccessReviewSpec) authorizationv1.SubjectAccessReviewStatus {
+	return w.authz.ReviewAccess(ctx, c, spec)
+}
+
+// Kube returns the cluster supervisor (nil when Kubernetes is off).
+func (s *Server) Kube() *kube.Supervisor { return s.kube }
 
 // DB returns the emulator's store (tests and fixtures).
 func (s *Server) DB() *store.DB { return s.db }
@@ -103,13 +180,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// guessService picks the dialect for an unsigned request's error.
+// guessService picks the dialect for an unsigned request's error: EKS by its
+// paths, IAM by the Query API version it names (so that its ErrorResponse has
+// IAM's namespace), else STS.
 func guessService(r *http.Request) string {
 	p := r.URL.Path
 	if strings.HasPrefix(p, "/clusters") || strings.HasPrefix(p, "/access-policies") || strings.HasPrefix(p, "/tags/") {
 		return "eks"
 	}
+	if queryVersion(r) == iamVersion {
+		return "iam"
+	}
 	return "sts"
+}
+
+const iamVersion = "2010-05-08"
+
+// queryVersion returns the Version parameter of a Query-protocol request, from
+// the URL or a form body; the body is left for the surface to read again.
+func queryVersion(r *http.Request) string {
+	if v := r.URL.Query().Get("Version"); v != "" {
+		return v
+	}
+	if r.Body == nil || r.Method != http.MethodPost {
+		return ""
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return ""
+	}
+	return form.Get("Version")
 }
 
 func (s *Server) internal(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +241,9 @@ func (s *Server) Start() error {
 			s.logger.Error("AWS listener stopped", "error", err)
 		}
 	}()
+	if s.kube != nil {
+		return s.kube.Start(context.Background())
+	}
 	return nil
 }
 
@@ -149,16 +254,28 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
-// Close stops listening and closes the store.
+// Close stops the clusters' API servers (their data stays), stops listening
+// and closes the store.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv := s.http
 	s.mu.Unlock()
 	var err error
-	if srv != nil {
-		err = srv.Shutdown(ctx)
+	if s.kube != nil {
+		err = s.kube.Close(ctx)
 	}
-	return errors.Join(err, s.db.Close())
+	if srv != nil {
+		err = errors.Join(err, srv.Shutdown(ctx))
+	}
+	return errors.Join(err, s.closeStore())
+}
+
+func (s *Server) closeStore() error {
+	err := s.db.Close()
+	if s.tempDir != "" {
+		err = errors.Join(err, os.RemoveAll(s.tempDir))
+	}
+	return err
 }
 
 // Run serves until ctx is cancelled.

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha1"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,9 +46,48 @@ const (
 // Versions is the Kubernetes minors CreateCluster accepts, oldest first, with the
 // EKS platform version each reports. [inferred] EKS in late 2026: 1.31–1.33 in
 // extended support, 1.34–1.37 in standard support.
-var versions = []struct{ Minor, Platform string }{
-	{"1.31", "eks.40"}, {"1.32", "eks.30"}, {"1.33", "eks.22"}, {"1.34", "eks.14"},
-	{"1.35", "eks.9"}, {"1.36", "eks.5"}, {"1.37", "eks.2"},
+var versions = []struct{ Minor, Platform, Patch string }{
+	{"1.31", "eks.40", "14"}, {"1.32", "eks.30", "11"}, {"1.33", "eks.22", "7"}, {"1.34", "eks.14", "4"},
+	{"1.35", "eks.9", "3"}, {"1.36", "eks.5", "2"}, {"1.37", "eks.2", "2"},
+}
+
+// BinaryMinor is the Kubernetes minor of the embedded kube-apiserver (k8s.io/kubernetes v1.37.2).
+const BinaryMinor = "1.37"
+
+// minEmulatedMinor is the oldest minor kube-apiserver v1.37 can emulate (n-3).
+const minEmulatedMinor = "1.34"
+
+// EmulatedMinor returns the --emulated-version for a cluster of the given
+// minor: the minor itself where kube-apiserver can emulate it, the oldest
+// emulatable minor for older clusters (which then behave as 1.34 while
+// reporting their own version), "" for the binary's own minor.
+func EmulatedMinor(minor string) string {
+	switch {
+	case minor == BinaryMinor:
+		return ""
+	case versionLess(minor, minEmulatedMinor):
+		return minEmulatedMinor
+	}
+	return minor
+}
+
+func versionLess(a, b string) bool {
+	var am, an, bm, bn int
+	_, _ = fmt.Sscanf(a, "%d.%d", &am, &an)
+	_, _ = fmt.Sscanf(b, "%d.%d", &bm, &bn)
+	return am < bm || am == bm && an < bn
+}
+
+// GitVersion returns what a cluster of the given minor reports at /version,
+// in EKS's form v1.X.Y-eks-<7 hex> (the hash is derived from the version).
+func GitVersion(minor string) string {
+	for _, v := range versions {
+		if v.Minor == minor {
+			sum := sha1.Sum([]byte("eksemu " + minor + "." + v.Patch))
+			return fmt.Sprintf("v%s.%s-eks-%s", minor, v.Patch, hex.EncodeToString(sum[:])[:7])
+		}
+	}
+	return ""
 }
 
 // DefaultVersion is the newest standard-support minor, used when CreateCluster omits version.
@@ -252,6 +293,24 @@ func (db *DB) getClusterWithID(ctx context.Context, tx *sql.Tx, k ClusterKey) (i
 
 func (db *DB) getCluster(ctx context.Context, tx *sql.Tx, k ClusterKey) (Cluster, error) {
 	_, c, err := db.getClusterWithID(ctx, tx, k)
+	return c, err
+}
+
+// ClusterByUID returns the cluster with the given UID (the Kubernetes side
+// names clusters this way). KindNotFound if absent.
+func (db *DB) ClusterByUID(ctx context.Context, uid string) (c Cluster, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		var k ClusterKey
+		err := tx.QueryRowContext(ctx, `SELECT account_id, region, name FROM clusters WHERE uid = ?`, uid).Scan(&k.Account, &k.Region, &k.Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return newErr(KindNotFound, "No cluster found for UID: %s.", uid)
+		}
+		if err != nil {
+			return err
+		}
+		c, err = db.getCluster(ctx, tx, k)
+		return err
+	})
 	return c, err
 }
 

@@ -372,3 +372,22 @@ func (db *DB) DeleteAccessEntry(ctx context.Context, k ClusterKey, principalARN 
 		return err
 	})
 }
+
+// AccessEntryForPrincipal returns the cluster's entry bound to an IAM principal
+// ID, whatever the mode (authentication looks entries up this way, never by
+// ARN). KindNotFound if none.
+func (db *DB) AccessEntryForPrincipal(ctx context.Context, k ClusterKey, principalID string) (e AccessEntry, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		cid, _, err := db.getClusterWithID(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		r, err := scanEntry(ctx, tx, k.Name, tx.QueryRowContext(ctx, `SELECT `+entryCols+` FROM access_entries WHERE cluster_id = ? AND principal_id = ? ORDER BY principal_arn LIMIT 1`, cid, principalID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return entryNotFound(k.Name)
+		}
+		e = r.AccessEntry
+		return err
+	})
+	return e, err
+}

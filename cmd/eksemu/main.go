@@ -18,6 +18,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "cluster-apiserver" {
+		return runClusterAPIServer(args[1:])
+	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
 	}
@@ -31,6 +34,12 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "eksemu:", err)
 		return 2
 	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eksemu:", err)
+		return 1
+	}
+	cfg.KubeCommand = []string{self, "cluster-apiserver"}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -81,8 +81,7 @@ func WriteResult(w http.ResponseWriter, r *http.Request, action, namespace, requ
 	var b strings.Builder
 	b.WriteString(`<` + action + `Response xmlns="` + namespace + `">` + "\n")
 	if result != nil {
-		b.WriteString("  ")
-		enc := xml.NewEncoder(&b)
+		enc := xml.NewEncoder(&b) // writes the prefix before the first element too
 		enc.Indent("  ", "  ")
 		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}}); err != nil {
 			WriteError(w, r, namespace, requestID, &Error{Status: 500, Code: "InternalFailure", Message: "An internal error occurred", Fault: "Receiver"})

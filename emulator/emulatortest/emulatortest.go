@@ -39,7 +39,13 @@ type options struct {
 	cfg    config.Config
 	clock  *Clock
 	logger *slog.Logger
+	kube   bool
 }
+
+// WithKubernetes gives every ACTIVE cluster a real kube-apiserver (a child
+// process of the eksemu binary, see Binary). Without it clusters turn ACTIVE at
+// once and serve no Kubernetes API, which keeps AWS-side tests fast.
+func WithKubernetes() Option { return func(o *options) { o.kube = true } }
 
 // WithConfig lets a test adjust the configuration (data dir, delays, …).
 func WithConfig(f func(*config.Config)) Option { return func(o *options) { f(&o.cfg) } }
@@ -57,11 +63,17 @@ func New(t testing.TB, opts ...Option) *Emulator {
 	o.cfg.Listen = "127.0.0.1:0"
 	o.cfg.DataDir = t.TempDir()
 	o.cfg.UpdateDelay = 0
+	o.cfg.Kubernetes = false
 	for _, f := range opts {
 		f(&o)
 	}
 	if o.clock != nil {
 		o.cfg.Now = o.clock.Now
+	}
+	if o.kube {
+		o.cfg.Kubernetes = true
+		o.cfg.KubeCommand = []string{Binary(t), "cluster-apiserver"}
+		o.cfg.ClusterPortMin, o.cfg.ClusterPortMax = 0, 0
 	}
 	ctx := context.Background()
 	srv, err := emulator.New(ctx, o.cfg, o.logger)
