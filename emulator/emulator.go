@@ -107,7 +107,11 @@ func (s *Server) newKube(auth *authn.AWS) error {
 		}
 		s.tempDir, dir = tmp, tmp
 	}
-	hooks := &webhooks{authz: authz.New(s.db, s.logger)}
+	az, err := authz.New(s.db, s.logger)
+	if err != nil {
+		return err
+	}
+	hooks := &webhooks{authz: az}
 	sup, err := kube.New(kube.Config{
 		DB: s.db, Logger: s.logger, ClustersDir: dir, Command: s.cfg.KubeCommand,
 		BindAddress: s.cfg.ClusterBindAddress, PortMin: s.cfg.ClusterPortMin, PortMax: s.cfg.ClusterPortMax,

@@ -252,3 +252,37 @@ func (db *DB) DisassociateAccessPolicy(ctx context.Context, k ClusterKey, princi
 		return nil
 	})
 }
+
+// AccessPoliciesForPrincipal returns the access entry bound to an IAM principal
+// ID in a cluster and its associated policies, in one snapshot (the
+// SubjectAccessReview path). KindNotFound when the principal has no entry.
+func (db *DB) AccessPoliciesForPrincipal(ctx context.Context, k ClusterKey, principalID string) (e AccessEntry, policies []AssociatedPolicy, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		cid, _, err := db.getClusterWithID(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var groups string
+		var created, modified int64
+		err = tx.QueryRowContext(ctx, `SELECT id, principal_arn, principal_id, type, username, groups, arn, created_at, modified_at
+			FROM access_entries WHERE cluster_id = ? AND principal_id = ? ORDER BY principal_arn LIMIT 1`, cid, principalID).
+			Scan(&id, &e.PrincipalARN, &e.PrincipalID, &e.Type, &e.Username, &groups, &e.ARN, &created, &modified)
+		if errors.Is(err, sql.ErrNoRows) {
+			return entryNotFound(k.Name)
+		}
+		if err != nil {
+			return err
+		}
+		e.Cluster, e.KubernetesGroups = k.Name, jsonStrings(groups)
+		e.CreatedAt, e.ModifiedAt = fromMS(created), fromMS(modified)
+		rows, err := tx.QueryContext(ctx, `SELECT policy_arn, scope_type, namespaces, associated_at, modified_at FROM access_policy_associations
+			WHERE entry_id = ? ORDER BY policy_arn`, id)
+		if err != nil {
+			return err
+		}
+		policies, err = scanAssociations(rows)
+		return err
+	})
+	return e, policies, err
+}

@@ -18,13 +18,16 @@ import (
 	"k8s.io/controller-manager/pkg/informerfactory"
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/controller/certificates/rootcacertpublisher"
+	"k8s.io/kubernetes/pkg/controller/clusterroleaggregation"
 	"k8s.io/kubernetes/pkg/controller/garbagecollector"
 	namespacecontroller "k8s.io/kubernetes/pkg/controller/namespace"
 	serviceaccountcontroller "k8s.io/kubernetes/pkg/controller/serviceaccount"
 )
 
 // startControllers runs, against the loopback client, the controllers that
-// kube-controller-manager would run for ordinary kubectl use. It is wired the
+// kube-controller-manager would run for ordinary kubectl use: service accounts,
+// namespace deletion, garbage collection, kube-root-ca.crt and ClusterRole
+// aggregation. It is wired the
 // way kube-controller-manager's CreateControllerContext wires them.
 func startControllers(hook genericapiserver.PostStartHookContext, loopback *rest.Config, caFile string) error {
 	ctx := hook.Context
@@ -62,6 +65,9 @@ func startControllers(hook genericapiserver.PostStartHookContext, loopback *rest
 	if err != nil {
 		return fmt.Errorf("root CA publisher: %w", err)
 	}
+	// admin, edit and view are aggregated ClusterRoles: without this controller
+	// their rules stay empty and RBAC bindings to them grant nothing.
+	aggregation := clusterroleaggregation.NewClusterRoleAggregation(shared.Rbac().V1().ClusterRoles(), client.RbacV1())
 	started := make(chan struct{})
 	ignored := garbagecollector.DefaultIgnoredResources()
 	graph := garbagecollector.NewDependencyGraphBuilder(ctx, meta, restMapper, ignored, combined, started)
@@ -70,6 +76,7 @@ func startControllers(hook genericapiserver.PostStartHookContext, loopback *rest
 		return fmt.Errorf("garbage collector: %w", err)
 	}
 
+	go aggregation.Run(ctx, 1)
 	go sac.Run(ctx, 1)
 	go nsc.Run(ctx, 5)
 	go publisher.Run(ctx, 1)
