@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -28,6 +29,7 @@ import (
 	"github.com/eksemu/eksemu/emulator/iamapi"
 	"github.com/eksemu/eksemu/emulator/kube"
 	"github.com/eksemu/eksemu/emulator/stsapi"
+	"github.com/eksemu/eksemu/fixtures"
 	"github.com/eksemu/eksemu/sigv4"
 	"github.com/eksemu/eksemu/store"
 )
@@ -41,8 +43,15 @@ type Server struct {
 	sts    http.Handler
 	iam    http.Handler
 
-	kube    *kube.Supervisor // nil without Kubernetes
-	tempDir string           // cluster files of an in-memory emulator
+	kube      *kube.Supervisor // nil without Kubernetes
+	hooks     *webhooks        // the clusters' webhooks; Start sets their authenticator
+	auth      *authn.AWS
+	lifecycle eksapi.Lifecycle
+	tempDir   string // cluster files of an in-memory emulator
+
+	// gate lets AWS requests run concurrently and a reset run alone.
+	gate  sync.RWMutex
+	ready atomic.Bool
 
 	mu   sync.Mutex
 	http *http.Server
@@ -83,6 +92,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		}
 		lifecycle = s.kube
 	}
+	s.lifecycle = lifecycle
+	if cfg.Fixtures != "" {
+		f, err := fixtures.Load(cfg.Fixtures)
+		if err == nil {
+			err = Validate(ctx, f, cfg.AccountID)
+		}
+		if err != nil {
+			_ = s.closeStore()
+			return nil, err
+		}
+	}
 	eks, err := eksapi.New(eksapi.Deps{DB: db, Auth: auth, IDs: ids, Logger: logger, UpdateDelay: cfg.UpdateDelay, Lifecycle: lifecycle})
 	if err != nil {
 		_ = s.closeStore()
@@ -120,8 +140,7 @@ func (s *Server) newKube(auth *authn.AWS) error {
 	if err != nil {
 		return err
 	}
-	s.kube = sup
-	hooks.authn = authn.NewKube(authn.NewTokenVerifier(auth, s.cfg.Now, ownHosts(s.cfg.Listen)...), s.db, sup, s.logger)
+	s.kube, s.hooks, s.auth = sup, hooks, auth
 	return nil
 }
 
@@ -165,6 +184,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r)
 		return
 	}
+	if !s.ready.Load() {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": "eksemu is starting (loading its fixture)"})
+		return
+	}
+	s.gate.RLock()
+	defer s.gate.RUnlock()
 	service, _, signed := sigv4.ScopeOf(r)
 	if !signed {
 		service = guessService(r)
@@ -222,7 +250,14 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_eksemu/health" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		w.Header().Set("Content-Type", "application/json")
+		if !s.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"status": "starting"})
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	case r.URL.Path == "/_eksemu/reset" && r.Method == http.MethodPost:
+		s.handleReset(w, r)
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -239,15 +274,30 @@ func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ln = ln
+	if s.hooks != nil {
+		// Tokens presigned against eksemu's own STS endpoint name the port it
+		// really listens on, which Config.Listen leaves open when it asks for port 0.
+		hosts := append(ownHosts(s.cfg.Listen), ownHosts(ln.Addr().String())...)
+		s.hooks.authn = authn.NewKube(authn.NewTokenVerifier(s.auth, s.cfg.Now, hosts...), s.db, s.kube, s.logger)
+	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("AWS listener stopped", "error", err)
 		}
 	}()
+	ctx := context.Background()
 	if s.kube != nil {
-		return s.kube.Start(context.Background())
+		if err := s.kube.Start(ctx, s.cfg.Fixtures == ""); err != nil {
+			return err
+		}
 	}
+	if s.cfg.Fixtures != "" {
+		if err := s.Reset(ctx); err != nil {
+			return fmt.Errorf("loading fixture: %w", err)
+		}
+	}
+	s.ready.Store(true)
 	return nil
 }
 

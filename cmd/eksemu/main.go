@@ -18,8 +18,15 @@ func main() {
 }
 
 func run(args []string) int {
-	if len(args) > 0 && args[0] == "cluster-apiserver" {
-		return runClusterAPIServer(args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "cluster-apiserver":
+			return runClusterAPIServer(args[1:])
+		case "fixtures":
+			return runFixtures(args[1:])
+		case "health":
+			return runHealth(args[1:])
+		}
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]

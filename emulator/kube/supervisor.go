@@ -81,13 +81,17 @@ func New(cfg Config) (*Supervisor, error) {
 	return &Supervisor{cfg: cfg, procs: map[string]*process{}, tokens: map[string]string{}}, nil
 }
 
-// Start serves the webhooks and brings back every cluster the store knows.
-func (s *Supervisor) Start(ctx context.Context) error {
+// Start serves the webhooks and, when resume is set, brings back every
+// cluster the store knows.
+func (s *Supervisor) Start(ctx context.Context, resume bool) error {
 	if err := os.MkdirAll(s.cfg.ClustersDir, 0o700); err != nil {
 		return err
 	}
 	if err := s.startWebhooks(); err != nil {
 		return err
+	}
+	if !resume {
+		return nil
 	}
 	clusters, err := s.cfg.DB.AllClusters(ctx)
 	if err != nil {
@@ -303,6 +307,19 @@ func (s *Supervisor) Close(ctx context.Context) error {
 	s.procs = map[string]*process{}
 	s.mu.Unlock()
 	s.starting.Wait()
+	s.mu.Lock()
+	for uid, p := range s.procs {
+		procs[uid] = p
+	}
+	s.mu.Unlock()
+	stopAll(procs)
+	if s.webhookSrv != nil {
+		return s.webhookSrv.Shutdown(ctx)
+	}
+	return nil
+}
+
+func stopAll(procs map[string]*process) {
 	var wg sync.WaitGroup
 	for _, p := range procs {
 		wg.Add(1)
@@ -312,10 +329,6 @@ func (s *Supervisor) Close(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if s.webhookSrv != nil {
-		return s.webhookSrv.Shutdown(ctx)
-	}
-	return nil
 }
 
 func randomToken() (string, error) {
