@@ -29,7 +29,10 @@ type AssumeRoleInput struct {
 	ExternalID string
 }
 
-var sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]*$`)
+var (
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+)
 
 // Limits of STS (API reference, AssumeRole and GetSessionToken).
 const (
@@ -63,6 +66,12 @@ func ValidateAssumeRole(in AssumeRoleInput) error {
 		return stsValidation("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", int(in.Duration.Seconds()))
 	case in.Duration > 12*time.Hour:
 		return stsValidation("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200", int(in.Duration.Seconds()))
+	case in.ExternalID != "" && len(in.ExternalID) < 2:
+		return stsValidation("Value '%s' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2", in.ExternalID)
+	case len(in.ExternalID) > 1224:
+		return stsValidation("Value '%s' at 'externalId' failed to satisfy constraint: Member must have length less than or equal to 1224", in.ExternalID)
+	case !externalIDPattern.MatchString(in.ExternalID):
+		return stsValidation("Value '%s' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*", in.ExternalID)
 	}
 	return nil
 }

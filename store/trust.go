@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/eksemu/eksemu/awsid"
@@ -62,7 +63,10 @@ func parseTrustPolicy(doc string) (trustPolicy, error) {
 		Statement json.RawMessage
 	}
 	dec := json.NewDecoder(strings.NewReader(doc))
-	if err := dec.Decode(&raw); err != nil || dec.More() {
+	if err := dec.Decode(&raw); err != nil {
+		return trustPolicy{}, malformed("This policy contains invalid Json")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // anything after the document
 		return trustPolicy{}, malformed("This policy contains invalid Json")
 	}
 	p := trustPolicy{Version: raw.Version}

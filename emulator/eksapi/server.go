@@ -168,7 +168,13 @@ func (s *Server) bind(name string, c *call) error {
 	c.input = map[string]any{}
 	if len(bytes.TrimSpace(c.body)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(c.body))
-		if err := dec.Decode(&c.input); err != nil || dec.More() {
+		err := dec.Decode(&c.input)
+		if err == nil {
+			if _, tail := dec.Token(); !errors.Is(tail, io.EOF) { // anything after the object
+				err = errors.New("trailing data")
+			}
+		}
+		if err != nil {
 			return &apiError{status: 400, code: "SerializationException", msg: "Start of structure or map found where not expected."}
 		}
 	}
@@ -247,6 +253,12 @@ var withClusterName = map[string]bool{
 func toAPIError(err error, tagging bool) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
+		if tagging && ae.code == "InvalidParameterException" {
+			// Model validation of tagging requests: the tagging ops declare BadRequestException.
+			e := *ae
+			e.code = "BadRequestException"
+			return &e
+		}
 		return ae
 	}
 	var f *authn.Failure
