@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -42,10 +43,14 @@ func runFixtures(args []string) int {
 // runHealth is `eksemu health [URL]`: exit 0 when the emulator answers ready
 // (the container healthcheck; the image has no curl).
 func runHealth(args []string) int {
-	url := "http://127.0.0.1:4750/_eksemu/health"
+	addr := config.DefaultListen
 	if v := os.Getenv("EKSEMU_LISTEN"); v != "" {
-		url = "http://" + v + "/_eksemu/health"
+		addr = v
 	}
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		addr = net.JoinHostPort("127.0.0.1", port) // a wildcard listener is reached on loopback
+	}
+	url := "http://" + addr + "/_eksemu/health"
 	if len(args) > 0 {
 		url = args[0]
 	}
