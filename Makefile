@@ -9,10 +9,13 @@ build:
 run:
 	$(GO) run ./cmd/eksemu
 
-# The whole suite: unit, SDK, golden and real-CLI tests.
+# The whole suite: unit, SDK, golden and real-CLI tests. The eksemu binary is
+# built once; tests start cluster API servers as its child processes.
 test:
-	$(GO) test -count=1 -timeout 60m ./...
+	$(GO) build -o bin/eksemu ./cmd/eksemu
+	EKSEMU_BIN=$(CURDIR)/bin/eksemu $(GO) test -count=1 -timeout 80m ./...
 
+# Unit and SDK tests only: no cluster API servers, no CLIs.
 test-short:
 	$(GO) test -short ./...
 
