@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -73,6 +74,14 @@ func (a *AWS) verify(ctx context.Context, r *http.Request, body []byte, req *sig
 	cred, err := a.credential(ctx, req)
 	if err != nil {
 		return store.Caller{}, err
+	}
+	// The signer below derives the scope date from X-Amz-Date, so a credential
+	// whose date differs would otherwise go unnoticed.
+	if day := req.Time.Format("20060102"); req.Date != day {
+		// [unknown] AWS's exact text; this is the wording AWS-compatible verifiers use.
+		return store.Caller{}, &Failure{Reason: ReasonSignature, Message: fmt.Sprintf(
+			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'. ",
+			req.Date, day, req.Time.Format("20060102T150405Z"))}
 	}
 	if err := a.verifier.CheckTime(req); err != nil {
 		return store.Caller{}, fromSigV4(err)

@@ -4,18 +4,51 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2"
-	"sigs.k8s.io/yaml"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/eksemu/eksemu/awsid"
 )
 
 // RoleMapping is a mapRoles entry of aws-auth (aws-iam-authenticator pkg/config).
 type RoleMapping struct {
-	RoleARN  string          `json:"rolearn"`
-	SSO      json.RawMessage `json:"sso,omitempty"`
-	Username string          `json:"username"`
-	Groups   []string        `json:"groups"`
+	RoleARN  string      `json:"rolearn"`
+	SSO      *SSOMatcher `json:"sso,omitempty"`
+	Username string      `json:"username"`
+	Groups   []string    `json:"groups"`
+}
+
+// SSOMatcher is the sso block of a mapRoles entry. Matching on it sits behind
+// the authenticator's alpha feature gate SSORoleMatch (off), so such entries
+// are validated and kept but never match (authenticator.md §3.2).
+type SSOMatcher struct {
+	PermissionSetName string `json:"permissionSetName"`
+	AccountID         string `json:"accountID"`
+	Partition         string `json:"partition,omitempty"`
+}
+
+var permissionSetName = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
+
+// validate is the authenticator's RoleMapping.Validate.
+func (r RoleMapping) validate() error {
+	switch {
+	case r.RoleARN == "" && r.SSO == nil:
+		return errors.New("one of rolearn or SSO must be supplied")
+	case r.RoleARN != "" && r.SSO != nil:
+		return errors.New("only one of rolearn or SSO can be supplied")
+	case r.SSO == nil:
+		return nil
+	case !awsid.IsAccountID(r.SSO.AccountID):
+		return fmt.Errorf("AccountID '%s' is not a valid AWS Account ID", r.SSO.AccountID)
+	case !permissionSetName.MatchString(r.SSO.PermissionSetName):
+		return fmt.Errorf("PermissionSetName '%s' is not a valid AWS SSO PermissionSet Name", r.SSO.PermissionSetName)
+	case r.SSO.Partition != "" && !awsid.KnownPartition(r.SSO.Partition):
+		return fmt.Errorf("partition '%s' is not a valid AWS partition", r.SSO.Partition)
+	}
+	return nil
 }
 
 // UserMapping is a mapUsers entry of aws-auth.
@@ -36,7 +69,8 @@ type AWSAuth struct {
 // (authenticator.md §4.4): each of mapRoles, mapUsers and mapAccounts on its
 // own; a YAML error drops that key only; a field of the wrong type leaves the
 // entry with that field empty; an entry without rolearn (or sso) / userarn is
-// dropped. Whatever parsed is returned together with every error met.
+// dropped (as is one with both, or with an invalid sso block). Whatever parsed
+// is returned together with every error met.
 func ParseAWSAuth(data map[string]string) (AWSAuth, error) {
 	var out AWSAuth
 	var errs []error
@@ -44,8 +78,8 @@ func ParseAWSAuth(data map[string]string) (AWSAuth, error) {
 		var roles []RoleMapping
 		errs = append(errs, decodeList(raw, &roles))
 		for _, r := range roles {
-			if r.RoleARN == "" && len(r.SSO) == 0 {
-				errs = append(errs, errors.New("one of rolearn or SSO must be supplied"))
+			if err := r.validate(); err != nil {
+				errs = append(errs, err)
 				continue
 			}
 			out.Roles = append(out.Roles, r)
@@ -63,8 +97,9 @@ func ParseAWSAuth(data map[string]string) (AWSAuth, error) {
 		}
 	}
 	if raw, ok := data["mapAccounts"]; ok && !skippable(raw) {
+		// On a type error yaml.v2 still returns the elements it could decode;
+		// the authenticator keeps them.
 		if err := yamlv2.Unmarshal([]byte(raw), &out.Accounts); err != nil {
-			out.Accounts = nil
 			errs = append(errs, err)
 		}
 	}
@@ -74,10 +109,11 @@ func ParseAWSAuth(data map[string]string) (AWSAuth, error) {
 	return out, nil
 }
 
-// decodeList converts YAML to JSON and decodes it; encoding/json keeps every
-// field it could decode and reports the first type error.
+// decodeList converts YAML to JSON (input starting with "{" is taken as JSON
+// already, as apimachinery's ToJSON does) and decodes it; encoding/json keeps
+// every field it could decode and reports the first type error.
 func decodeList(raw string, v any) error {
-	js, err := yaml.YAMLToJSON([]byte(raw))
+	js, err := utilyaml.ToJSON([]byte(raw))
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,15 @@ type Decision struct {
 	Reason string
 }
 
+// mapperNames are the aws-iam-authenticator backends each source stands for
+// (authenticator.md §4.6–4.8); errors name the mapper this way.
+var mapperNames = map[Source]string{
+	SourceCreator:     "MountedFile",
+	SourceAccessEntry: "DynamicFile",
+	SourceAWSAuth:     "EKSConfigMap",
+	SourceAccount:     "EKSConfigMap",
+}
+
 // ErrNotMapped is the authenticator's "identity is not mapped".
 var ErrNotMapped = errors.New("identity is not mapped")
 
@@ -82,25 +91,26 @@ func (k *Kube) Authenticate(ctx context.Context, c store.Cluster, token string) 
 		d.Reason = err.Error()
 		return d
 	}
-	username, err = renderTemplate(username, id, c.Region)
+	rendered, err := renderTemplate(username, id, c.Region)
 	if err != nil {
-		d.Reason = fmt.Sprintf("mapper %s renderTemplates error: error rendering username template %q: %v", source, username, err)
+		d.Reason = fmt.Sprintf("mapper %s renderTemplates error: error rendering username template %q: %v", mapperNames[source], username, err)
 		return d
 	}
-	rendered := make([]string, 0, len(groups))
+	username = rendered
+	renderedGroups := make([]string, 0, len(groups))
 	for _, g := range groups {
 		r, err := renderTemplate(g, id, c.Region)
 		if err != nil {
-			d.Reason = fmt.Sprintf("mapper %s renderTemplates error: error rendering group template %q: %v", source, g, err)
+			d.Reason = fmt.Sprintf("mapper %s renderTemplates error: error rendering group template %q: %v", mapperNames[source], g, err)
 			return d
 		}
-		rendered = append(rendered, r)
+		renderedGroups = append(renderedGroups, r)
 	}
 	d.Authenticated, d.Source = true, source
 	d.User = authenticationv1.UserInfo{
 		Username: username,
 		UID:      fmt.Sprintf("aws-iam-authenticator:%s:%s", id.AccountID, id.UserID),
-		Groups:   rendered,
+		Groups:   renderedGroups,
 		Extra: map[string]authenticationv1.ExtraValue{
 			"accessKeyId":  {id.AccessKeyID},
 			"arn":          {id.ARN},
@@ -146,7 +156,8 @@ var nodeGroups = map[string][]string{
 }
 
 // mapAccessEntry finds the entry bound to the caller's principal ID; the
-// entry's ARN (path stripped) must still name the caller (the DynamicFile
+// entry's ARN (a role's path stripped, as arn.StripPath does; users keep
+// theirs, as STS reports it) must still name the caller (the DynamicFile
 // mapper's dynamicfileUserIDStrict rule).
 func (k *Kube) mapAccessEntry(ctx context.Context, c store.Cluster, id Identity) (string, []string, Source, error) {
 	e, err := k.db.AccessEntryForPrincipal(ctx, c.ClusterKey, id.UserID)
@@ -161,7 +172,9 @@ func (k *Kube) mapAccessEntry(ctx context.Context, c store.Cluster, id Identity)
 		return "", nil, "", err
 	}
 	stripped := p
-	stripped.Path = "/"
+	if p.Type == awsid.TypeRole {
+		stripped.Path = "/"
+	}
 	if !strings.EqualFold(stripped.String(), id.CanonicalARN) {
 		return "", nil, "", errors.New("ARN does not match User ID")
 	}

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
 	"github.com/eksemu/eksemu/awsid"
 	"github.com/eksemu/eksemu/sigv4"
 	"github.com/eksemu/eksemu/store"
@@ -39,10 +42,22 @@ func formatErr(format string, args ...any) error {
 }
 
 // stsErr words a failure of the (locally emulated) STS call the way the
-// authenticator logs an STS error response.
-func stsErr(region, code, message string) error {
+// authenticator logs an STS error response; region is the endpoint's (getStsRegion).
+func stsErr(region string, status int, code, message string) error {
 	body := fmt.Sprintf(`{"Error":{"Code":%q,"Message":%q,"Type":"Sender"}}`, code, message)
-	return &TokenError{msg: fmt.Sprintf("sts getCallerIdentity failed: error from AWS (expected 200, got 403) on %s endpoint. Body: %s", region, body)}
+	return &TokenError{msg: fmt.Sprintf("sts getCallerIdentity failed: error from AWS (expected 200, got %d) on %s endpoint. Body: %s", status, region, body)}
+}
+
+// stsCodes are STS's code and HTTP status for each failure (authenticator.md §5.4).
+var stsCodes = map[Reason]struct {
+	code   string
+	status int
+}{
+	ReasonMissing:      {"MissingAuthenticationToken", http.StatusForbidden},
+	ReasonIncomplete:   {"IncompleteSignature", http.StatusBadRequest},
+	ReasonUnknownKey:   {"InvalidClientTokenId", http.StatusForbidden},
+	ReasonExpiredToken: {"ExpiredToken", http.StatusForbidden},
+	ReasonSignature:    {"SignatureDoesNotMatch", http.StatusForbidden},
 }
 
 var allowedQuery = map[string]bool{
@@ -92,31 +107,37 @@ func (v *TokenVerifier) Verify(ctx context.Context, token, clusterName string) (
 	if err != nil {
 		return Identity{}, err
 	}
+	// STS's errors name the endpoint's region as the authenticator derives it
+	// from the host; for eksemu's own endpoint, the credential scope's.
+	region, own := "us-east-1", v.ownHosts[u.Host]
+	if !own {
+		region, _ = stsRegion(u.Host)
+	}
+	fail := func(err error) error {
+		var f *Failure
+		if errors.As(err, &f) {
+			if c, ok := stsCodes[f.Reason]; ok {
+				return stsErr(region, c.status, c.code, f.Message)
+			}
+		}
+		return err
+	}
 	req, err := sigv4.Parse(&http.Request{URL: u, Header: http.Header{}})
-	region := "us-east-1"
-	if err == nil {
+	if err != nil {
+		return Identity{}, fail(fromSigV4(err))
+	}
+	if own {
 		region = req.Region
 	}
-	if err != nil {
-		return Identity{}, stsErr(region, "IncompleteSignature", err.Error())
-	}
 	if msg := v.scopeProblem(u.Host, req); msg != "" {
-		return Identity{}, stsErr(region, "SignatureDoesNotMatch", msg)
+		return Identity{}, fail(&Failure{Reason: ReasonSignature, Message: msg})
 	}
 	r := &http.Request{Method: http.MethodGet, URL: u, Host: u.Host, Header: http.Header{}}
 	extra := http.Header{}
 	extra.Set(clusterIDHeader, clusterName)
 	caller, err := v.aws.verify(ctx, r, nil, req, extra)
 	if err != nil {
-		var f *Failure
-		if errors.As(err, &f) {
-			code := map[Reason]string{ReasonUnknownKey: "InvalidClientTokenId", ReasonExpiredToken: "ExpiredToken",
-				ReasonSignature: "SignatureDoesNotMatch", ReasonIncomplete: "IncompleteSignature"}[f.Reason]
-			if code != "" {
-				return Identity{}, stsErr(region, code, f.Message)
-			}
-		}
-		return Identity{}, err
+		return Identity{}, fail(err)
 	}
 	id := Identity{ARN: caller.ARN, AccountID: caller.Account, UserID: caller.PrincipalID, SessionName: caller.SessionName,
 		AccessKeyID: req.AccessKeyID, Caller: caller}
@@ -149,7 +170,7 @@ func (v *TokenVerifier) parse(token string) (*url.URL, error) {
 		return nil, formatErr("unexpected scheme %q in pre-signed URL", u.Scheme)
 	}
 	if !own {
-		if err := checkSTSHost(u.Host); err != nil {
+		if err := checkSTSHost(u.Host, v.aws.db.Partition()); err != nil {
 			return nil, err
 		}
 	}
@@ -160,14 +181,18 @@ func (v *TokenVerifier) parse(token string) (*url.URL, error) {
 	if err != nil {
 		return nil, formatErr("malformed query parameter")
 	}
+	// Duplicates are looked for over all keys before the allow-list is applied
+	// (validateDuplicateParameters), so the outcome does not depend on map order.
 	seen := map[string]bool{}
-	for k, vs := range q {
+	for k := range q {
 		lk := strings.ToLower(k)
 		if seen[lk] {
 			return nil, formatErr("duplicate query parameter found: %q", k)
 		}
 		seen[lk] = true
-		if !allowedQuery[lk] {
+	}
+	for k, vs := range q {
+		if !allowedQuery[strings.ToLower(k)] {
 			return nil, formatErr("non-whitelisted query parameter %q", k)
 		}
 		if len(vs) != 1 {
@@ -194,11 +219,9 @@ func (v *TokenVerifier) parse(token string) (*url.URL, error) {
 	if !signed {
 		return nil, formatErr("client did not sign the x-k8s-aws-id header in the pre-signed URL")
 	}
-	if e := get("X-Amz-Expires"); e != "" {
-		n, err := strconv.Atoi(e)
-		if err != nil || n < 0 || n > 900 {
-			return nil, formatErr("invalid X-Amz-Expires parameter in pre-signed URL: %d", n)
-		}
+	// An absent X-Amz-Expires fails too: Atoi("") is an error (the value printed is then 0).
+	if n, err := strconv.Atoi(get("X-Amz-Expires")); err != nil || n < 0 || n > 900 {
+		return nil, formatErr("invalid X-Amz-Expires parameter in pre-signed URL: %d", n)
 	}
 	date := get("X-Amz-Date")
 	if date == "" {
@@ -209,34 +232,77 @@ func (v *TokenVerifier) parse(token string) (*url.URL, error) {
 		return nil, formatErr("error parsing X-Amz-Date parameter %s into format %s: %v", date, dateFormat, err)
 	}
 	if v.now().After(t.Add(tokenLifetime)) {
-		return nil, formatErr("X-Amz-Date parameter is expired (15 minute expiration) %s", date)
+		// The authenticator prints the parsed time.Time, not the parameter.
+		return nil, formatErr("X-Amz-Date parameter is expired (15 minute expiration) %s", t)
 	}
 	return u, nil
 }
 
-// checkSTSHost accepts the hosts the SDK endpoint resolver yields for STS in the
-// aws, aws-cn and aws-us-gov partitions: the global endpoint, regional, FIPS
-// and dual-stack forms.
-func checkSTSHost(host string) error {
-	if host == "sts.amazonaws.com" {
-		return nil
+// stsRegion is the authenticator's getStsRegion: "global" for the global
+// endpoint, else the host's second label.
+func stsRegion(host string) (string, error) {
+	if host == "" {
+		return "", errors.New("host is empty")
 	}
 	labels := strings.Split(host, ".")
 	if len(labels) < 3 {
-		return formatErr("could not parse region for pre-signed URL %s, invalid host format: %s", host, host)
+		return "", fmt.Errorf("invalid host format: %s", host)
 	}
-	region := labels[1]
+	if host == "sts.amazonaws.com" {
+		return "global", nil
+	}
+	return labels[1], nil
+}
+
+// stsDomains are the STS domains of each partition, regular and dual-stack
+// (the authenticator's GetSTSPartitionDomain / GetSTSDualStackPartitionDomain).
+var stsDomains = map[string][]string{
+	"aws": {"amazonaws.com", "api.aws"}, "aws-cn": {"amazonaws.com.cn", "api.amazonwebservices.com.cn"},
+	"aws-us-gov": {"amazonaws.com", "api.aws"}, "aws-iso": {"c2s.ic.gov"}, "aws-iso-b": {"sc2s.sgov.gov"},
+	"aws-iso-e": {"cloud.adc-e.uk"}, "aws-iso-f": {"csp.hci.ic.gov"}, "aws-eusc": {"amazonaws.eu", "api.amazonwebservices.eu"},
+}
+
+var stsResolver = sts.NewDefaultEndpointResolverV2()
+
+// checkSTSHost is the authenticator's verifySTSHostnameFormat for a verifier
+// of the given partition: the global endpoint (partition aws only), else a host
+// the SDK's STS endpoint resolver yields for the host's region with FIPS and
+// dual-stack on or off, whose domain belongs to the partition.
+func checkSTSHost(host, partition string) error {
+	region, err := stsRegion(host)
+	if err != nil {
+		return formatErr("could not parse region for pre-signed URL %s, %v", host, err)
+	}
+	if region == "global" {
+		if partition == "aws" {
+			return nil
+		}
+		return formatErr("global endpoint unsupported in partition %s", partition)
+	}
 	if !regionPattern.MatchString(region) {
 		return formatErr("invalid region identifier format provided: %s", region)
 	}
-	for _, svc := range []string{"sts", "sts-fips"} {
-		for _, domain := range []string{"amazonaws.com", "api.aws", "amazonaws.com.cn", "api.amazonwebservices.com.cn"} {
-			if host == svc+"."+region+"."+domain {
-				return nil
-			}
+	resolved := false
+	for _, fips := range []bool{true, false} {
+		for _, dualStack := range []bool{true, false} {
+			ep, err := stsResolver.ResolveEndpoint(context.Background(), sts.EndpointParameters{
+				Region: aws.String(region), UseFIPS: aws.Bool(fips), UseDualStack: aws.Bool(dualStack)})
+			resolved = resolved || err == nil && ep.URI.Host == host
 		}
 	}
-	return formatErr("unexpected hostname %q in pre-signed URL", host)
+	// (The authenticator also accepts sts.<its own region>.<partition domain>
+	// for regions the SDK does not know; the resolver already yields those
+	// names for any well-formed region of the commercial format.)
+	if !resolved {
+		return formatErr("unexpected hostname %q in pre-signed URL", host)
+	}
+	domain := strings.Join(strings.Split(host, ".")[2:], ".")
+	for _, d := range stsDomains[partition] {
+		if domain == d {
+			return nil
+		}
+	}
+	return formatErr("partition {%s} does not support hostname %s", partition, host)
 }
 
 // scopeProblem is STS's own check that the credential scope fits the endpoint.
