@@ -91,6 +91,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 			return nil, err
 		}
 		lifecycle = s.kube
+	} else if err := (instantClusters{db: db, logger: logger}).resume(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
 	}
 	s.lifecycle = lifecycle
 	if cfg.Fixtures != "" {
@@ -363,3 +366,18 @@ func (i instantClusters) ClusterCreated(ctx context.Context, c store.Cluster) {
 }
 
 func (i instantClusters) ClusterDeleted(context.Context, store.Cluster) {}
+
+// resume activates the clusters a crash (or a run with Kubernetes) left
+// CREATING: CreateCluster records a cluster and activates it in two steps.
+func (i instantClusters) resume(ctx context.Context) error {
+	clusters, err := i.db.AllClusters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range clusters {
+		if c.Status == store.StatusCreating {
+			i.ClusterCreated(ctx, c)
+		}
+	}
+	return nil
+}

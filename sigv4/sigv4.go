@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -239,7 +240,9 @@ func (v *Verifier) VerifySignature(ctx context.Context, r *http.Request, body []
 			if len(vals) == 0 {
 				return mismatch
 			}
-			rebuilt.Header[http.CanonicalHeaderKey(h)] = vals
+			// A copy: the signer rewrites X-Amz-Date and X-Amz-Security-Token in
+			// place, which must not touch r's (or extraHeaders') values.
+			rebuilt.Header[http.CanonicalHeaderKey(h)] = slices.Clone(vals)
 		}
 	}
 	creds := aws.Credentials{AccessKeyID: req.AccessKeyID, SecretAccessKey: secret}

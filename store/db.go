@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -58,7 +59,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		// One shared connection: every pooled connection to ":memory:" would be a new, empty database.
 		q.Set("mode", "memory")
 		q.Set("cache", "shared")
-		dsn := "file:eksemu-" + o.IDs.HexGroups() + "?" + q.Encode()
+		// The name must be unique in the process: stores opened with the same
+		// seeded generator (tests) would otherwise share one shared-cache
+		// database. The generator is still drawn from so that the IDs it mints
+		// afterwards do not depend on this fix.
+		dsn := "file:eksemu-" + o.IDs.HexGroups() + "-" + rand.Text() + "?" + q.Encode()
 		w, err := sql.Open("sqlite3", dsn)
 		if err != nil {
 			return nil, internal("open", err)

@@ -34,6 +34,11 @@ type UpdateConfigInput struct {
 	Params []UpdateParam
 	// Config holds top-level Config members the update replaces (not for AccessConfigUpdate).
 	Config map[string]json.RawMessage
+	// MergeConfig holds top-level Config members that are JSON objects whose
+	// members the update sets, keeping the others (a partial resourcesVpcConfig).
+	// The merge happens inside the update's transaction, so concurrent partial
+	// updates of one member do not lose each other's changes.
+	MergeConfig map[string]json.RawMessage
 	// ClientRequestToken makes retries idempotent.
 	ClientRequestToken string
 	// Delay is how long the update stays InProgress.
@@ -84,13 +89,29 @@ func (db *DB) UpdateClusterConfig(ctx context.Context, k ClusterKey, in UpdateCo
 				return err
 			}
 		default:
-			if len(in.Config) > 0 {
+			if len(in.Config) > 0 || len(in.MergeConfig) > 0 {
 				merged := map[string]json.RawMessage{}
 				if err := json.Unmarshal(c.Config, &merged); err != nil {
 					return err
 				}
 				for key, v := range in.Config {
 					merged[key] = v
+				}
+				for key, v := range in.MergeConfig {
+					obj := map[string]json.RawMessage{}
+					if cur, ok := merged[key]; ok {
+						if err := json.Unmarshal(cur, &obj); err != nil || obj == nil {
+							obj = map[string]json.RawMessage{} // not an object: replaced
+						}
+					}
+					var change map[string]json.RawMessage
+					if err := json.Unmarshal(v, &change); err != nil {
+						return err
+					}
+					for m, mv := range change {
+						obj[m] = mv
+					}
+					merged[key] = json.RawMessage(toJSON(obj))
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE clusters SET config = ? WHERE id = ?`, toJSON(merged), id); err != nil {
 					return err

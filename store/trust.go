@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -25,7 +26,7 @@ type trustStatement struct {
 	Principal json.RawMessage
 	Action    stringSet
 	Resource  json.RawMessage
-	Condition map[string]map[string]stringSet
+	Condition map[string]map[string]conditionValues
 
 	principals principalSet
 }
@@ -48,6 +49,35 @@ func (s *stringSet) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*s = many
+	return nil
+}
+
+// conditionValues is a condition's value list. The policy grammar allows
+// strings, numbers and Booleans, alone or in a list; numbers and Booleans are
+// kept as their JSON text ("3600", "true").
+type conditionValues []string
+
+func (c *conditionValues) UnmarshalJSON(b []byte) error {
+	var many []json.RawMessage
+	if err := json.Unmarshal(b, &many); err != nil {
+		many = []json.RawMessage{b}
+	}
+	out := make([]string, 0, len(many))
+	for _, raw := range many {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case bool, float64:
+			out = append(out, string(bytes.TrimSpace(raw)))
+		default:
+			return fmt.Errorf("condition value %s is not a string, number or Boolean", raw)
+		}
+	}
+	*c = out
 	return nil
 }
 
@@ -222,20 +252,26 @@ func (s trustStatement) matchesPrincipal(c Caller) bool {
 	return false
 }
 
-// conditionsHold supports the condition operators trust policies commonly use on
-// the keys available to sts:AssumeRole. Any other operator or key makes the
-// statement inapplicable (an Allow then grants nothing).
+// conditionsHold evaluates the statement's conditions against the request
+// context of sts:AssumeRole. The context holds aws:PrincipalArn,
+// aws:PrincipalAccount, sts:RoleSessionName and, when the caller sent one,
+// sts:ExternalId; every other key is absent, as on AWS when a request lacks
+// it: plain operators are then false, negated operators and …IfExists true.
+// An operator eksemu does not evaluate makes the statement inapplicable (an
+// Allow then grants nothing, a Deny denies nothing).
 func (s trustStatement) conditionsHold(r trustRequest) bool {
 	values := map[string]string{
-		"sts:externalid":       r.externalID,
 		"aws:principalarn":     r.caller.PrincipalARN,
 		"aws:principalaccount": r.caller.Account,
 		"sts:rolesessionname":  r.session,
 	}
+	if r.externalID != "" {
+		values["sts:externalid"] = r.externalID
+	}
 	for op, kv := range s.Condition {
 		for key, want := range kv {
-			got, ok := values[strings.ToLower(key)]
-			if !ok || !conditionMatch(op, got, want) {
+			got, present := values[strings.ToLower(key)]
+			if !conditionHolds(op, got, present, want) {
 				return false
 			}
 		}
@@ -243,26 +279,51 @@ func (s trustStatement) conditionsHold(r trustRequest) bool {
 	return true
 }
 
-func conditionMatch(op, got string, want []string) bool {
+// conditionOperators are the operators eksemu evaluates: how a value matches,
+// and whether the operator is negated (true when no value matches).
+var conditionOperators = map[string]struct {
+	match   func(got, want string) bool
+	negated bool
+}{
+	"StringEquals":              {func(g, w string) bool { return g == w }, false},
+	"StringNotEquals":           {func(g, w string) bool { return g == w }, true},
+	"StringEqualsIgnoreCase":    {strings.EqualFold, false},
+	"StringNotEqualsIgnoreCase": {strings.EqualFold, true},
+	"StringLike":                {func(g, w string) bool { return wildcardMatch(w, g) }, false},
+	"StringNotLike":             {func(g, w string) bool { return wildcardMatch(w, g) }, true},
+	"ArnEquals":                 {func(g, w string) bool { return g == w }, false},
+	"ArnNotEquals":              {func(g, w string) bool { return g == w }, true},
+	"ArnLike":                   {func(g, w string) bool { return wildcardMatch(w, g) }, false},
+	"ArnNotLike":                {func(g, w string) bool { return wildcardMatch(w, g) }, true},
+	"Bool":                      {strings.EqualFold, false},
+}
+
+func conditionHolds(op, got string, present bool, want []string) bool {
+	if op == "Null" {
+		// "true": the key must be absent; "false": present.
+		for _, w := range want {
+			if strings.EqualFold(w, "true") != present {
+				return true
+			}
+		}
+		return false
+	}
+	base, ifExists := strings.CutSuffix(op, "IfExists")
+	o, ok := conditionOperators[base]
+	if !ok {
+		return false
+	}
+	if !present {
+		return ifExists || o.negated
+	}
+	matched := false
 	for _, w := range want {
-		switch op {
-		case "StringEquals", "ArnEquals":
-			if got == w {
-				return true
-			}
-		case "StringEqualsIgnoreCase":
-			if strings.EqualFold(got, w) {
-				return true
-			}
-		case "StringLike", "ArnLike":
-			if wildcardMatch(w, got) {
-				return true
-			}
-		default:
-			return false
+		if o.match(got, w) {
+			matched = true
+			break
 		}
 	}
-	return false
+	return matched != o.negated
 }
 
 // wildcardMatch matches IAM wildcards: '*' is any run of characters (including

@@ -160,11 +160,14 @@ func (s *Server) updateClusterConfig(ctx context.Context, c *call) (any, error) 
 		mode, _ := value.(map[string]any)["authenticationMode"].(string)
 		in.AuthMode = mode
 	case "resourcesVpcConfig":
-		merged, params, err := s.mergeVPC(ctx, c, value.(map[string]any))
+		change, params, err := vpcChange(value.(map[string]any))
 		if err != nil {
 			return nil, err
 		}
-		in.Params, in.Config = params, map[string]json.RawMessage{kind.member: merged}
+		// The store merges the change into the cluster's settings in the
+		// update's own transaction: a read-merge-write here would let two
+		// concurrent partial updates lose one another's change.
+		in.Params, in.MergeConfig = params, map[string]json.RawMessage{kind.member: change}
 		if slices.ContainsFunc(params, func(p store.UpdateParam) bool { return p.Type == "Subnets" || p.Type == "SecurityGroups" }) {
 			in.Type = "VpcConfigUpdate"
 		}
@@ -180,27 +183,19 @@ func (s *Server) updateClusterConfig(ctx context.Context, c *call) (any, error) 
 	return map[string]any{"update": updateOf(u)}, nil
 }
 
-// mergeVPC applies a partial resourcesVpcConfig to the cluster's and reports the changed members.
-func (s *Server) mergeVPC(ctx context.Context, c *call, change map[string]any) (json.RawMessage, []store.UpdateParam, error) {
-	cl, err := s.deps.DB.GetCluster(ctx, c.key())
-	if err != nil {
-		return nil, nil, err
-	}
-	var cfg map[string]map[string]any
-	_ = json.Unmarshal(cl.Config, &cfg)
-	vpc := cfg["resourcesVpcConfig"]
-	if vpc == nil {
-		vpc = map[string]any{}
-	}
+// vpcChange picks the members of a partial resourcesVpcConfig that an update
+// changes and reports them as update params.
+func vpcChange(change map[string]any) (json.RawMessage, []store.UpdateParam, error) {
+	picked := map[string]any{}
 	var params []store.UpdateParam
 	for _, p := range vpcParams {
 		if v, ok := change[p.member]; ok {
-			vpc[p.member] = v
+			picked[p.member] = v
 			raw, _ := json.Marshal(v)
 			params = append(params, store.UpdateParam{Type: p.param, Value: string(raw)})
 		}
 	}
-	raw, err := json.Marshal(vpc)
+	raw, err := json.Marshal(picked)
 	return raw, params, err
 }
 

@@ -1,14 +1,17 @@
 package emulatortest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -108,7 +111,34 @@ func (e *Emulator) AWSConfig(creds Credentials) aws.Config {
 		BaseEndpoint: aws.String(e.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		HTTPClient:   bodyCopier{awshttp.NewBuildableClient()},
 	}
+}
+
+// bodyCopier hands net/http an in-memory copy of each request body.
+//
+// With the SDK's own body (smithy-go wraps it in a reader that the SDK closes
+// as soon as the response headers arrive, and whose WriteTo then returns
+// io.EOF), net/http streams the body to the socket and afterwards reads it
+// once more to check for extra bytes. A loopback emulator can answer in
+// between; the check then fails with io.EOF and net/http closes the connection
+// under the response body, so a 200 response fails to decode with "use of
+// closed network connection" (cf. aws/aws-sdk-go-v2#1825, #2737). An in-memory
+// body is written in one piece before the request is flushed.
+type bodyCopier struct{ client aws.HTTPClient }
+
+func (b bodyCopier) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(r.Body)
+		if cerr := r.Body.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return b.client.Do(r)
 }
 
 // EKS returns an EKS client acting as creds (the root when none are given).
