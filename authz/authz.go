@@ -1,10 +1,12 @@
 package authz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -113,6 +115,12 @@ func (a *Authorizer) Decide(ctx context.Context, c store.Cluster, r Request) (De
 	if r.Resource != nil {
 		ns = r.Resource.Namespace
 	}
+	// Like upstream RBAC's VisitRulesFor, cluster-scoped associations (the
+	// virtual ClusterRoleBindings) are visited before namespace-scoped ones
+	// (RoleBindings), so that an allow both grant is reported as the former.
+	slices.SortStableFunc(assocs, func(x, y store.AssociatedPolicy) int {
+		return cmp.Compare(scopeRank(x.Scope), scopeRank(y.Scope))
+	})
 	for _, as := range assocs {
 		name := strings.TrimPrefix(as.PolicyARN, a.db.PolicyARN(""))
 		p, ok := a.catalogue[name]
@@ -137,6 +145,13 @@ func allowReason(e store.AccessEntry, as store.AssociatedPolicy, ns string) stri
 		return fmt.Sprintf("EKS Access Policy: allowed by RoleBinding %q of ClusterRole %q to User %q", binding+"/"+ns, as.PolicyARN, e.PrincipalID)
 	}
 	return fmt.Sprintf("EKS Access Policy: allowed by ClusterRoleBinding %q of ClusterRole %q to User %q", binding, as.PolicyARN, e.PrincipalID)
+}
+
+func scopeRank(s store.AccessScope) int {
+	if s.Type == store.ScopeCluster {
+		return 0
+	}
+	return 1
 }
 
 // scopeCovers: cluster scope covers everything; namespace scope only requests

@@ -265,8 +265,7 @@ func (db *DB) AccessPoliciesForPrincipal(ctx context.Context, k ClusterKey, prin
 		var id int64
 		var groups string
 		var created, modified int64
-		err = tx.QueryRowContext(ctx, `SELECT id, principal_arn, principal_id, type, username, groups, arn, created_at, modified_at
-			FROM access_entries WHERE cluster_id = ? AND principal_id = ? ORDER BY principal_arn LIMIT 1`, cid, principalID).
+		err = tx.QueryRowContext(ctx, `SELECT id, principal_arn, principal_id, type, username, groups, arn, created_at, modified_at`+entryByPrincipalID, cid, principalID).
 			Scan(&id, &e.PrincipalARN, &e.PrincipalID, &e.Type, &e.Username, &groups, &e.ARN, &created, &modified)
 		if errors.Is(err, sql.ErrNoRows) {
 			return entryNotFound(k.Name)
