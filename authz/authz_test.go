@@ -769,6 +769,7 @@ func TestNamespaceMatches(t *testing.T) {
 		{"a*b*c", "abc", true},
 		{"a*b*c", "axxbyyc", true},
 		{"a*b*c", "acb", false},
+		{"a*b*c", "axc", false},
 		{"a*a", "a", false},
 		{"a*a", "aa", true},
 	} {
@@ -891,5 +892,37 @@ func TestEveryPolicyAllowsItsOwnAtoms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStoreFailure: when the store fails, the webhook answers no opinion (and
+// logs), never an allow.
+func TestStoreFailure(t *testing.T) {
+	f := newFixture(t)
+	k := f.newCluster(store.ModeAPI)
+	dev := f.role("dev")
+	f.entry(k, dev, "")
+	f.associate(k, dev, on(clusterAdmin, clusterScope))
+	c := f.cluster(k)
+	s := spec(dev.userInfo(""), &ra{Verb: "list", Version: "v1", Resource: "nodes"}, nil)
+	if st := f.az.ReviewAccess(f.ctx, c, s); !st.Allowed {
+		t.Fatalf("before: %+v", st)
+	}
+	f.noErr(f.db.Close())
+	if _, err := f.az.Decide(f.ctx, c, RequestOf(s)); err == nil {
+		t.Errorf("Decide on a closed store: no error")
+	}
+	if st := f.az.ReviewAccess(f.ctx, c, s); st.Allowed || st.Denied || st.Reason != "" {
+		t.Errorf("ReviewAccess on a closed store: %+v, want no opinion", st)
+	}
+}
+
+func TestCatalogueAccessor(t *testing.T) {
+	az := newFixture(t).az
+	if p, ok := az.Catalogue(view); !ok || p.Name != view || len(p.Rules) != 10 {
+		t.Errorf("Catalogue(%s) = %+v, %v", view, p, ok)
+	}
+	if _, ok := az.Catalogue("AmazonEKSNoSuchPolicy"); ok {
+		t.Errorf("Catalogue of an unknown name found")
 	}
 }
