@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if cfg.Fixtures != "" {
 		f, err := fixtures.Load(cfg.Fixtures)
 		if err == nil {
-			err = Validate(ctx, f, cfg.AccountID)
+			err = Validate(ctx, f, cfg)
 		}
 		if err != nil {
 			_ = s.closeStore()

@@ -8,31 +8,35 @@ import (
 	"time"
 
 	"github.com/eksemu/eksemu/awsid"
+	"github.com/eksemu/eksemu/config"
 	"github.com/eksemu/eksemu/fixtures"
 	"github.com/eksemu/eksemu/store"
 )
 
-// Validate checks a fixture without starting anything: it parses it and
-// applies it to a throw-away in-memory store (Kubernetes objects are checked
-// for shape only).
-func Validate(ctx context.Context, f *fixtures.Fixture, defaultAccount string) error {
+// Validate checks a fixture without starting anything: it applies it to a
+// throw-away in-memory store that starts as a reset does, with cfg's default
+// account and its root access key (Kubernetes objects are checked for shape
+// only). A fixture that validates loads on an emulator with that configuration.
+func Validate(ctx context.Context, f *fixtures.Fixture, cfg config.Config) error {
 	ids := awsid.NewGenerator(awsid.SeededSource(f.Seed()))
 	db, err := store.Open(ctx, store.Options{Now: time.Now, IDs: ids})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.EnsureAccount(ctx, defaultAccount, "", ""); err != nil {
+	if err := db.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey); err != nil {
 		return err
 	}
-	return f.Apply(ctx, fixtures.Target{DB: db, DefaultAccount: defaultAccount})
+	return f.Apply(ctx, fixtures.Target{DB: db, DefaultAccount: cfg.AccountID})
 }
 
 // Reset brings the emulator back to the state its fixture describes (or to an
 // empty account when it has none): every cluster API server is stopped, the
 // state is wiped and the fixture applied again, through the same code paths as
-// the APIs. The fixture file is read again, so edits take effect; a fixture that
-// does not parse or validate changes nothing.
+// the APIs. Identifiers come from a generator seeded by the fixture and each
+// cluster keeps its certificates and port (even if it was deleted meanwhile),
+// so the result is the same every time. The fixture file is read again, so
+// edits take effect; a fixture that does not parse or validate changes nothing.
 func (s *Server) Reset(ctx context.Context) error {
 	var f *fixtures.Fixture
 	if s.cfg.Fixtures != "" {
@@ -40,7 +44,7 @@ func (s *Server) Reset(ctx context.Context) error {
 		if f, err = fixtures.Load(s.cfg.Fixtures); err != nil {
 			return err
 		}
-		if err := Validate(ctx, f, s.cfg.AccountID); err != nil {
+		if err := Validate(ctx, f, s.cfg); err != nil {
 			return err
 		}
 	}
@@ -74,7 +78,10 @@ func (s *Server) Reset(ctx context.Context) error {
 		if err := s.kube.PruneClusterDirs(ctx); err != nil {
 			return err
 		}
-		return s.waitClusters(ctx)
+		if err := s.waitClusters(ctx); err != nil {
+			return err
+		}
+		return s.kube.KeepIdentities(ctx)
 	}
 	return nil
 }

@@ -20,15 +20,17 @@ func runFixtures(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: eksemu fixtures validate FILE...")
 		return 2
 	}
-	account := os.Getenv("EKSEMU_ACCOUNT_ID")
-	if account == "" {
-		account = config.DefaultAccountID
+	// The account and root credentials a fixture is loaded next to.
+	cfg, err := config.Load(nil, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eksemu:", err)
+		return 2
 	}
 	status := 0
 	for _, path := range args[1:] {
 		f, err := fixtures.Load(path)
 		if err == nil {
-			err = emulator.Validate(context.Background(), f, account)
+			err = emulator.Validate(context.Background(), f, cfg)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

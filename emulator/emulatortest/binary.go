@@ -7,16 +7,31 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
+// built is the binary Binary built, once per test process: parallel tests
+// starting emulators with Kubernetes would otherwise run go build at the same
+// time, onto the same file.
+var built struct {
+	sync.Mutex
+	path string
+}
+
 // Binary returns the path of an eksemu binary for cluster processes: $EKSEMU_BIN
 // when set (make test builds one first), else one built from this module into
-// a per-module cache directory (go build relinks only when sources changed).
+// a per-module cache directory (go build relinks only when sources changed),
+// once per test process.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("EKSEMU_BIN"); p != "" {
 		return p
+	}
+	built.Lock()
+	defer built.Unlock()
+	if built.path != "" {
+		return built.path
 	}
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
@@ -33,5 +48,6 @@ func Binary(t testing.TB) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("emulatortest: building eksemu: %v\n%s", err, out)
 	}
+	built.path = bin
 	return bin
 }

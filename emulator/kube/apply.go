@@ -119,7 +119,9 @@ func (s *Supervisor) Apply(ctx context.Context, c store.Cluster, objects []map[s
 
 // KillAll kills every cluster process at once (their data is about to be
 // wiped, so there is nothing to shut down gracefully) after pending starts
-// finish; the supervisor stays usable (reset).
+// finish, and the processes of deleted clusters still stopping, and waits for
+// those deletions to finish with their files; the supervisor stays usable
+// (reset).
 func (s *Supervisor) KillAll() {
 	s.mu.Lock()
 	procs := s.procs
@@ -132,11 +134,19 @@ func (s *Supervisor) KillAll() {
 		procs[uid] = p
 	}
 	s.procs = map[string]*process{}
+	dying := make([]*process, 0, len(s.dying))
+	for p := range s.dying {
+		dying = append(dying, p)
+	}
 	s.mu.Unlock()
 	for _, p := range procs {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+	for _, p := range dying {
+		_ = p.cmd.Process.Kill()
+	}
+	s.deleting.Wait()
 }
 
 // WipeClusterData removes the Kubernetes objects (kine's database) of every
@@ -153,6 +163,43 @@ func (s *Supervisor) WipeClusterData() error {
 		}
 		for _, f := range []string{"state.db", "state.db-wal", "state.db-shm"} {
 			if err := os.Remove(filepath.Join(s.cfg.ClustersDir, e.Name(), f)); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keptDir holds the identity KeepIdentities keeps for the cluster with uid;
+// PruneClusterDirs leaves it alone (its name starts with a dot).
+func (s *Supervisor) keptDir(uid string) clusterDir {
+	return clusterDir(filepath.Join(s.cfg.ClustersDir, ".kept", uid))
+}
+
+// KeepIdentities keeps a copy of the certificates and port of every cluster
+// the store has (after a reset: the fixture's clusters, all ACTIVE) and drops
+// those of any other. A fixture cluster deleted through the API loses its
+// directory; the next reset re-creates it (same UID) with the kept CA and
+// endpoint.
+func (s *Supervisor) KeepIdentities(ctx context.Context) error {
+	clusters, err := s.cfg.DB.AllClusters(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, c := range clusters {
+		keep[c.UID] = true
+		if err := s.dir(c).copyIdentity(s.keptDir(c.UID)); err != nil {
+			return fmt.Errorf("keeping the identity of cluster %s: %w", c.Name, err)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(s.cfg.ClustersDir, ".kept"))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for _, e := range entries {
+		if !keep[e.Name()] {
+			if err := os.RemoveAll(string(s.keptDir(e.Name()))); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,12 +25,16 @@ func (d clusterDir) path(name string) string { return filepath.Join(string(d), n
 
 // ensurePKI creates the cluster's CA, serving and admin certificates and the
 // service-account key the first time; later calls keep them, so the CA (and
-// every kubeconfig written from it) survives restarts.
-func (d clusterDir) ensurePKI(now time.Time) error {
+// every kubeconfig written from it) survives restarts. A cluster whose
+// identity was kept (see Supervisor.KeepIdentities) gets it back from kept.
+func (d clusterDir) ensurePKI(now time.Time, kept clusterDir) error {
 	if _, err := os.Stat(d.path("ca.crt")); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	if _, err := os.Stat(kept.path("ca.crt")); err == nil {
+		return kept.copyIdentity(d)
 	}
 	if err := os.MkdirAll(string(d), 0o700); err != nil {
 		return err
@@ -75,6 +81,48 @@ func (d clusterDir) ensurePKI(now time.Time) error {
 	}
 	// ca.crt last: its presence marks the PKI as complete.
 	return ca.write(d.path("ca.crt"), d.path("ca.key"))
+}
+
+// identityFiles make a cluster's identity: its certificates and keys and its
+// port; ca.crt last, as its presence marks a complete PKI.
+var identityFiles = []string{"apiserver.crt", "apiserver.key", "admin.crt", "admin.key", "sa.key", "sa.pub", "port", "ca.key", "ca.crt"}
+
+// copyIdentity copies the cluster's identity files into to.
+func (d clusterDir) copyIdentity(to clusterDir) error {
+	if err := os.MkdirAll(string(to), 0o700); err != nil {
+		return err
+	}
+	for _, name := range identityFiles {
+		b, err := os.ReadFile(d.path(name))
+		if errors.Is(err, fs.ErrNotExist) && name == "port" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(to.path(name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// savedPort is the API port the cluster had when its directory was last
+// used (0 if none), which a cluster re-created by a reset takes again.
+func (d clusterDir) savedPort() int {
+	b, err := os.ReadFile(d.path("port"))
+	if err != nil {
+		return 0
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || port < 1 || port > 65535 {
+		return 0
+	}
+	return port
+}
+
+func (d clusterDir) savePort(port int) error {
+	return os.WriteFile(d.path("port"), []byte(strconv.Itoa(port)+"\n"), 0o600)
 }
 
 // caData returns the base64 PEM DescribeCluster reports as certificateAuthority.data.

@@ -54,6 +54,12 @@ type Supervisor struct {
 	tokens   map[string]string   // webhook bearer token by cluster UID
 	starting sync.WaitGroup
 	closed   bool
+	// dying are the processes of deleted clusters that are still stopping;
+	// deleting counts the deletions whose files are not yet removed.
+	dying    map[*process]bool
+	deleting sync.WaitGroup
+
+	portMu sync.Mutex // one new cluster at a time picks and records its port
 }
 
 type process struct {
@@ -78,7 +84,7 @@ func New(cfg Config) (*Supervisor, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Supervisor{cfg: cfg, procs: map[string]*process{}, tokens: map[string]string{}}, nil
+	return &Supervisor{cfg: cfg, procs: map[string]*process{}, tokens: map[string]string{}, dying: map[*process]bool{}}, nil
 }
 
 // Start serves the webhooks and, when resume is set, brings back every
@@ -110,16 +116,25 @@ func (s *Supervisor) Start(ctx context.Context, resume bool) error {
 // cluster turns ACTIVE when it is ready (FAILED if it cannot start).
 func (s *Supervisor) ClusterCreated(_ context.Context, c store.Cluster) { s.launch(c) }
 
-// ClusterDeleted stops the cluster's API server and removes its data.
+// ClusterDeleted stops the cluster's API server and removes its data (a reset
+// waits for this, see KillAll).
 func (s *Supervisor) ClusterDeleted(_ context.Context, c store.Cluster) {
 	s.mu.Lock()
 	p := s.procs[c.UID]
 	delete(s.procs, c.UID)
 	delete(s.tokens, c.UID)
+	if p != nil {
+		s.dying[p] = true
+	}
+	s.deleting.Add(1)
 	s.mu.Unlock()
 	go func() {
+		defer s.deleting.Done()
 		if p != nil {
 			p.stop()
+			s.mu.Lock()
+			delete(s.dying, p)
+			s.mu.Unlock()
 		}
 		if err := os.RemoveAll(string(s.dir(c))); err != nil {
 			s.cfg.Logger.Error("removing cluster data", "cluster", c.Name, "error", err)
@@ -153,7 +168,7 @@ func (s *Supervisor) launch(c store.Cluster) {
 func (s *Supervisor) run(c store.Cluster) error {
 	ctx := context.Background()
 	d := s.dir(c)
-	if err := d.ensurePKI(s.cfg.Now()); err != nil {
+	if err := d.ensurePKI(s.cfg.Now(), s.keptDir(c.UID)); err != nil {
 		return fmt.Errorf("certificates: %w", err)
 	}
 	token, err := randomToken()
@@ -165,10 +180,7 @@ func (s *Supervisor) run(c store.Cluster) error {
 	}
 	port := c.Port
 	if port == 0 {
-		if port, err = s.freePort(ctx); err != nil {
-			return err
-		}
-		if err := s.cfg.DB.SetClusterRuntime(ctx, c.ClusterKey, store.ClusterRuntime{Port: port}); err != nil {
+		if port, err = s.assignPort(ctx, c.ClusterKey, d); err != nil {
 			return err
 		}
 	}
@@ -252,9 +264,28 @@ func (s *Supervisor) waitReady(endpoint string, d clusterDir, p *process) error 
 	return fmt.Errorf("API server not ready after %s", s.cfg.ReadyTimeout)
 }
 
+// assignPort picks a new cluster's API port and records it, in the store and
+// in the cluster's directory; clusters are given ports one at a time, so two
+// starting together cannot pick the same one. A directory that already names
+// a port (a reset re-creating the cluster) gets it again when it is free, so
+// the endpoint stays the same.
+func (s *Supervisor) assignPort(ctx context.Context, k store.ClusterKey, d clusterDir) (int, error) {
+	s.portMu.Lock()
+	defer s.portMu.Unlock()
+	port, err := s.freePort(ctx, d.savedPort())
+	if err != nil {
+		return 0, err
+	}
+	if err := s.cfg.DB.SetClusterRuntime(ctx, k, store.ClusterRuntime{Port: port}); err != nil {
+		return 0, err
+	}
+	return port, d.savePort(port)
+}
+
 // freePort finds a port in the configured range that no cluster uses and that
-// can be bound now (any free port when no range is configured).
-func (s *Supervisor) freePort(ctx context.Context) (int, error) {
+// can be bound now (any free port when no range is configured), preferring
+// preferred (0 for none).
+func (s *Supervisor) freePort(ctx context.Context, preferred int) (int, error) {
 	used, err := s.cfg.DB.UsedPorts(ctx)
 	if err != nil {
 		return 0, err
@@ -267,6 +298,12 @@ func (s *Supervisor) freePort(ctx context.Context) (int, error) {
 		got := ln.Addr().(*net.TCPAddr).Port
 		_ = ln.Close()
 		return got, !used[got]
+	}
+	inRange := s.cfg.PortMin == 0 || (preferred >= s.cfg.PortMin && preferred <= s.cfg.PortMax)
+	if preferred != 0 && inRange && !used[preferred] {
+		if got, ok := try(preferred); ok {
+			return got, nil
+		}
 	}
 	if s.cfg.PortMin == 0 {
 		for range 20 {
@@ -299,7 +336,8 @@ func (p *process) stop() {
 	<-p.done
 }
 
-// Close stops every cluster process (their data stays) and the webhooks.
+// Close stops every cluster process (their data stays), waits for deleted
+// clusters' processes to stop, and stops the webhooks.
 func (s *Supervisor) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
@@ -313,6 +351,7 @@ func (s *Supervisor) Close(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	stopAll(procs)
+	s.deleting.Wait()
 	if s.webhookSrv != nil {
 		return s.webhookSrv.Shutdown(ctx)
 	}
