@@ -275,7 +275,6 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.ln = ln
 	if s.hooks != nil {
 		// Tokens presigned against eksemu's own STS endpoint name the port it
@@ -284,16 +283,21 @@ func (s *Server) Start() error {
 		s.hooks.authn = authn.NewKube(authn.NewTokenVerifier(s.auth, s.cfg.Now, hosts...), s.db, s.kube, s.logger)
 	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
+	srv := s.http
+	s.mu.Unlock()
 	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("AWS listener stopped", "error", err)
 		}
 	}()
 	ctx := context.Background()
 	if s.kube != nil {
-		if err := s.kube.Start(ctx, s.cfg.Fixtures == ""); err != nil {
+		resume := s.cfg.Fixtures == ""
+		if err := s.kube.Start(ctx, resume); err != nil {
 			return err
 		}
+		// Ready means every cluster the data dir holds serves its API again.
+		s.kube.WaitStarted()
 	}
 	if s.cfg.Fixtures != "" {
 		if err := s.Reset(ctx); err != nil {

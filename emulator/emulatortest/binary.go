@@ -7,31 +7,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
 )
 
-// built is the binary Binary built, once per test process: parallel tests
-// starting emulators with Kubernetes would otherwise run go build at the same
-// time, onto the same file.
-var built struct {
-	sync.Mutex
-	path string
-}
-
 // Binary returns the path of an eksemu binary for cluster processes: $EKSEMU_BIN
 // when set (make test builds one first), else one built from this module into
-// a per-module cache directory (go build relinks only when sources changed),
-// once per test process.
+// a per-module cache directory. Builds are serialized with a file lock across
+// all test processes (go test runs packages in parallel): the first links, the
+// others find the binary up to date.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("EKSEMU_BIN"); p != "" {
 		return p
-	}
-	built.Lock()
-	defer built.Unlock()
-	if built.path != "" {
-		return built.path
 	}
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
@@ -42,12 +30,24 @@ func Binary(t testing.TB) string {
 		t.Fatalf("emulatortest: not inside the eksemu module; set EKSEMU_BIN")
 	}
 	sum := sha256.Sum256([]byte(mod))
-	bin := filepath.Join(os.TempDir(), "eksemu-test-"+hex.EncodeToString(sum[:6]), "eksemu")
+	dir := filepath.Join(os.TempDir(), "eksemu-test-"+hex.EncodeToString(sum[:6]))
+	bin := filepath.Join(dir, "eksemu")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("emulatortest: %v", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("emulatortest: %v", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("emulatortest: locking %s: %v", lock.Name(), err)
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/eksemu")
 	cmd.Dir = filepath.Dir(mod)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("emulatortest: building eksemu: %v\n%s", err, out)
 	}
-	built.path = bin
 	return bin
 }

@@ -112,6 +112,9 @@ func (s *Supervisor) Start(ctx context.Context, resume bool) error {
 	return nil
 }
 
+// WaitStarted waits until every cluster being started is ready or has failed.
+func (s *Supervisor) WaitStarted() { s.starting.Wait() }
+
 // ClusterCreated starts the new cluster's API server in the background; the
 // cluster turns ACTIVE when it is ready (FAILED if it cannot start).
 func (s *Supervisor) ClusterCreated(_ context.Context, c store.Cluster) { s.launch(c) }

@@ -1,11 +1,13 @@
 package kubeserver
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	cacheddiscovery "k8s.io/client-go/discovery/cached/memory"
@@ -85,5 +87,16 @@ func startControllers(hook genericapiserver.PostStartHookContext, loopback *rest
 	shared.Start(ctx.Done())
 	metaInformers.Start(ctx.Done())
 	close(started)
-	return nil
+	// Hold readiness (post-start hooks gate /readyz, hence ACTIVE) until the
+	// aggregated ClusterRoles have their rules: a RoleBinding to view, edit or
+	// admin made right after ACTIVE must grant what it grants on EKS.
+	return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		for _, name := range []string{"admin", "edit", "view"} {
+			role, err := client.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
+			if err != nil || len(role.Rules) == 0 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
