@@ -21,7 +21,7 @@ type kubeEnv struct {
 	kube *Kube
 }
 
-func newKubeEnv(t *testing.T) *kubeEnv {
+func newKubeEnv(t testing.TB) *kubeEnv {
 	t.Helper()
 	e := newEnv(t)
 	e.clock.Set(t0.Add(time.Minute))
@@ -30,7 +30,7 @@ func newKubeEnv(t *testing.T) *kubeEnv {
 }
 
 // cluster creates a cluster in region us-east-1 unless given, created by creator.
-func (k *kubeEnv) cluster(t *testing.T, name, region, mode string, creator aws.Credentials) store.Cluster {
+func (k *kubeEnv) cluster(t testing.TB, name, region, mode string, creator aws.Credentials) store.Cluster {
 	t.Helper()
 	c, err := k.db.CreateCluster(k.ctx, store.CreateClusterInput{Region: region, Name: name, RoleARN: "arn:aws:iam::111122223333:role/eks",
 		AuthMode: mode, Creator: k.caller(t, creator)})
@@ -40,7 +40,7 @@ func (k *kubeEnv) cluster(t *testing.T, name, region, mode string, creator aws.C
 	return k.get(t, c)
 }
 
-func (k *kubeEnv) get(t *testing.T, c store.Cluster) store.Cluster {
+func (k *kubeEnv) get(t testing.TB, c store.Cluster) store.Cluster {
 	t.Helper()
 	c, err := k.db.GetCluster(k.ctx, c.ClusterKey)
 	if err != nil {
@@ -50,7 +50,7 @@ func (k *kubeEnv) get(t *testing.T, c store.Cluster) store.Cluster {
 }
 
 // setMode moves the cluster one step up the ladder, taking effect at once.
-func (k *kubeEnv) setMode(t *testing.T, c store.Cluster, mode string) store.Cluster {
+func (k *kubeEnv) setMode(t testing.TB, c store.Cluster, mode string) store.Cluster {
 	t.Helper()
 	if _, err := k.db.UpdateClusterConfig(k.ctx, c.ClusterKey, store.UpdateConfigInput{Type: store.UpdateAccessConfig, AuthMode: mode, Delay: 0}); err != nil {
 		t.Fatalf("UpdateClusterConfig %s: %v", mode, err)
