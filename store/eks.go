@@ -396,20 +396,9 @@ func (db *DB) ListClusters(ctx context.Context, account, region string, p Page) 
 		return nil, "", err
 	}
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT name FROM clusters WHERE account_id = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`,
+		names, err = query(ctx, tx, scanOne[string], `SELECT name FROM clusters WHERE account_id = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`,
 			account, region, after, p.limit()+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			names = append(names, n)
-		}
-		return rows.Err()
+		return err
 	})
 	names, next = pageOf(names, p.limit(), func(s string) string { return s })
 	return names, next, err

@@ -291,19 +291,8 @@ func (db *DB) ListAccessEntries(ctx context.Context, k ClusterKey, policyARN str
 			q += ` AND EXISTS (SELECT 1 FROM access_policy_associations a WHERE a.entry_id = e.id AND a.policy_arn = ?)`
 			args = append(args, policyARN)
 		}
-		rows, err := tx.QueryContext(ctx, q+` ORDER BY principal_arn LIMIT ?`, append(args, p.limit()+1)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a string
-			if err := rows.Scan(&a); err != nil {
-				return err
-			}
-			arns = append(arns, a)
-		}
-		return rows.Err()
+		arns, err = query(ctx, tx, scanOne[string], q+` ORDER BY principal_arn LIMIT ?`, append(args, p.limit()+1)...)
+		return err
 	})
 	arns, next = pageOf(arns, p.limit(), func(s string) string { return s })
 	if arns == nil {

@@ -129,7 +129,7 @@ func (db *DB) CreateUser(ctx context.Context, account, name, path string) (User,
 
 const userCols = `id, account_id, name, path, created_at`
 
-func (db *DB) scanUser(row interface{ Scan(...any) error }) (User, error) {
+func (db *DB) scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
 	if err := row.Scan(&u.ID, &u.Account, &u.Name, &u.Path, &created); err != nil {
@@ -158,27 +158,14 @@ func (db *DB) GetUser(ctx context.Context, account, name string) (u User, err er
 }
 
 // ListUsers lists users whose path starts with pathPrefix, in name order, after marker.
-func (db *DB) ListUsers(ctx context.Context, account, pathPrefix, marker string, limit int) (users []User, more bool, err error) {
+func (db *DB) ListUsers(ctx context.Context, account, pathPrefix, marker string, limit int) (users []User, truncated bool, err error) {
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userCols+` FROM iam_users WHERE account_id = ? AND name > ? AND substr(path, 1, ?) = ? ORDER BY name LIMIT ?`,
+		users, err = query(ctx, tx, db.scanUser, `SELECT `+userCols+` FROM iam_users WHERE account_id = ? AND name > ? AND substr(path, 1, ?) = ? ORDER BY name LIMIT ?`,
 			account, marker, len(pathPrefix), pathPrefix, limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := db.scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
+		return err
 	})
-	if len(users) > limit {
-		return users[:limit], true, err
-	}
-	return users, false, err
+	users, truncated = more(users, limit)
+	return users, truncated, err
 }
 
 // DeleteUser deletes a user. KindInUse if it still has access keys.
@@ -336,7 +323,7 @@ func (db *DB) CreateRole(ctx context.Context, in RoleInput) (Role, error) {
 
 const roleCols = `id, account_id, name, path, trust_policy, description, max_session_duration, created_at`
 
-func (db *DB) scanRole(row interface{ Scan(...any) error }) (Role, error) {
+func (db *DB) scanRole(row scanner) (Role, error) {
 	var r Role
 	var created int64
 	if err := row.Scan(&r.ID, &r.Account, &r.Name, &r.Path, &r.TrustPolicy, &r.Description, &r.MaxSessionDuration, &created); err != nil {
@@ -365,27 +352,14 @@ func (db *DB) GetRole(ctx context.Context, account, name string) (r Role, err er
 }
 
 // ListRoles lists roles whose path starts with pathPrefix, in name order, after marker.
-func (db *DB) ListRoles(ctx context.Context, account, pathPrefix, marker string, limit int) (roles []Role, more bool, err error) {
+func (db *DB) ListRoles(ctx context.Context, account, pathPrefix, marker string, limit int) (roles []Role, truncated bool, err error) {
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+roleCols+` FROM iam_roles WHERE account_id = ? AND name > ? AND substr(path, 1, ?) = ? ORDER BY name LIMIT ?`,
+		roles, err = query(ctx, tx, db.scanRole, `SELECT `+roleCols+` FROM iam_roles WHERE account_id = ? AND name > ? AND substr(path, 1, ?) = ? ORDER BY name LIMIT ?`,
 			account, marker, len(pathPrefix), pathPrefix, limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := db.scanRole(rows)
-			if err != nil {
-				return err
-			}
-			roles = append(roles, r)
-		}
-		return rows.Err()
+		return err
 	})
-	if len(roles) > limit {
-		return roles[:limit], true, err
-	}
-	return roles, false, err
+	roles, truncated = more(roles, limit)
+	return roles, truncated, err
 }
 
 // DeleteRole deletes a role. Sessions already issued keep working until they
