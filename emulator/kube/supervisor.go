@@ -52,6 +52,7 @@ type Supervisor struct {
 	mu       sync.Mutex
 	procs    map[string]*process // by cluster UID
 	tokens   map[string]string   // webhook bearer token by cluster UID
+	deleted  map[string]bool     // clusters deleted while their API server was starting
 	starting sync.WaitGroup
 	closed   bool
 	// dying are the processes of deleted clusters that are still stopping;
@@ -84,7 +85,7 @@ func New(cfg Config) (*Supervisor, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Supervisor{cfg: cfg, procs: map[string]*process{}, tokens: map[string]string{}, dying: map[*process]bool{}}, nil
+	return &Supervisor{cfg: cfg, procs: map[string]*process{}, tokens: map[string]string{}, dying: map[*process]bool{}, deleted: map[string]bool{}}, nil
 }
 
 // Start serves the webhooks and, when resume is set, brings back every
@@ -128,6 +129,8 @@ func (s *Supervisor) ClusterDeleted(_ context.Context, c store.Cluster) {
 	delete(s.tokens, c.UID)
 	if p != nil {
 		s.dying[p] = true
+	} else {
+		s.deleted[c.UID] = true // run() stops the process it is starting
 	}
 	s.deleting.Add(1)
 	s.mu.Unlock()
@@ -156,6 +159,7 @@ func (s *Supervisor) launch(c store.Cluster) {
 		return
 	}
 	s.starting.Add(1)
+	delete(s.deleted, c.UID) // a reset re-creates clusters with the same UID
 	s.mu.Unlock()
 	go func() {
 		defer s.starting.Done()
@@ -218,9 +222,14 @@ func (s *Supervisor) run(c store.Cluster) error {
 		close(p.done)
 	}()
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.deleted[c.UID] {
+		gone := s.deleted[c.UID]
+		delete(s.deleted, c.UID)
 		s.mu.Unlock()
 		p.stop()
+		if gone {
+			_ = os.RemoveAll(string(d)) // written after ClusterDeleted removed it
+		}
 		return nil
 	}
 	s.procs[c.UID] = p
@@ -228,15 +237,16 @@ func (s *Supervisor) run(c store.Cluster) error {
 	s.mu.Unlock()
 
 	endpoint := "https://127.0.0.1:" + strconv.Itoa(port)
-	if err := s.waitReady(endpoint, d, p); err != nil {
-		p.stop()
-		return fmt.Errorf("%w (log: %s)", err, d.path("apiserver.log"))
-	}
+	err = s.waitReady(endpoint, d, p)
 	s.mu.Lock()
 	current := s.procs[c.UID]
 	s.mu.Unlock()
 	if current != p {
-		return nil // deleted while starting
+		return nil // deleted (or reset) while starting: ClusterDeleted stops it
+	}
+	if err != nil {
+		p.stop()
+		return fmt.Errorf("%w (log: %s)", err, d.path("apiserver.log"))
 	}
 	s.cfg.Logger.Info("cluster API server ready", "cluster", c.Name, "endpoint", endpoint, "version", c.Version)
 	return s.cfg.DB.SetClusterRuntime(ctx, c.ClusterKey, store.ClusterRuntime{Status: store.StatusActive, Endpoint: endpoint, CAData: caData, Port: port})
