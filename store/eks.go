@@ -291,6 +291,17 @@ func (db *DB) getClusterWithID(ctx context.Context, tx *sql.Tx, k ClusterKey) (i
 	return id, c, err
 }
 
+// clusterID returns only a cluster's row ID: lookups on the authentication and
+// authorization paths need no more of it.
+func clusterID(ctx context.Context, tx *sql.Tx, k ClusterKey) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM clusters WHERE account_id = ? AND region = ? AND name = ?`, k.Account, k.Region, k.Name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, clusterNotFound(k.Name)
+	}
+	return id, err
+}
+
 func (db *DB) getCluster(ctx context.Context, tx *sql.Tx, k ClusterKey) (Cluster, error) {
 	_, c, err := db.getClusterWithID(ctx, tx, k)
 	return c, err

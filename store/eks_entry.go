@@ -373,7 +373,7 @@ const entryByPrincipalID = ` FROM access_entries WHERE cluster_id = ? AND princi
 // ARN). KindNotFound if none.
 func (db *DB) AccessEntryForPrincipal(ctx context.Context, k ClusterKey, principalID string) (e AccessEntry, err error) {
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		cid, _, err := db.getClusterWithID(ctx, tx, k)
+		cid, err := clusterID(ctx, tx, k)
 		if err != nil {
 			return err
 		}

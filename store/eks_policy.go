@@ -258,7 +258,7 @@ func (db *DB) DisassociateAccessPolicy(ctx context.Context, k ClusterKey, princi
 // SubjectAccessReview path). KindNotFound when the principal has no entry.
 func (db *DB) AccessPoliciesForPrincipal(ctx context.Context, k ClusterKey, principalID string) (e AccessEntry, policies []AssociatedPolicy, err error) {
 	err = db.read(ctx, func(tx *sql.Tx) error {
-		cid, _, err := db.getClusterWithID(ctx, tx, k)
+		cid, err := clusterID(ctx, tx, k)
 		if err != nil {
 			return err
 		}
